@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from mkdocs.structure.files import File
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from snippets import q63_decision_tree as tree  # noqa: E402
 from tools.pages import DOCS, ROOT, SECTIONS, Page, load_pages  # noqa: E402
 
 ABBREVIATIONS = DOCS / "includes" / "abbreviations.md"
@@ -120,6 +122,54 @@ def _sections_table() -> str:
     return "\n".join(rows)
 
 
+def _url(docs_path: str) -> str:
+    """The directory URL MkDocs gives a page (``c-dpo/q14-x.md`` -> ``c-dpo/q14-x/``)."""
+    return docs_path[: -len(".md")] + "/" if not docs_path.endswith("index.md") else docs_path[: -len("index.md")]
+
+
+def _tree_diagram(src: str) -> str:
+    """The mermaid flowchart of snippets/q63_decision_tree.py; every leaf is a link to its question page."""
+    by_id = _by_id()
+    lines = ["```mermaid", "flowchart LR"]
+    for node, ask in tree.DECISIONS.items():
+        lines.append(f'  {node}(["{ask}"])')
+    for key, leaf in tree.LEAVES.items():
+        qs = " · ".join(f"Q{q}" for q in leaf.questions[:4]) + (" …" if len(leaf.questions) > 4 else "")
+        lines.append(f'  {key}["{leaf.label}<br/><small>{qs}</small>"]')
+    for frm, answer, to in tree.EDGES:
+        lines.append(f'  {frm} -->|"{answer}"| {to}')
+    for key, leaf in tree.LEAVES.items():
+        if leaf.page in by_id:
+            target = posixpath.relpath(_url(by_id[leaf.page].docs_path), _url(src).rstrip("/")) + "/"
+            lines.append(f'  click {key} "{target}" "Open Q{leaf.page}"')
+    lines.append("  classDef leaf fill:#fff3e0,stroke:#e65100,color:#000")
+    lines.append("  class " + ",".join(tree.LEAVES) + " leaf")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def _tree_table(src: str) -> str:
+    """Each branch, the path to it, and the questions across sections A–J that justify it (linked)."""
+    by_id = _by_id()
+    paths: dict[str, str] = {}
+    parent = {to: (frm, ans) for frm, ans, to in tree.EDGES}
+    for key in tree.LEAVES:
+        steps, node = [], key
+        while node in parent:
+            frm, ans = parent[node]
+            steps.append(ans)
+            node = frm
+        paths[key] = " → ".join(reversed(steps))
+    rows = ["| Branch | Path through the tree | Questions that justify it |", "|---|---|---|"]
+    for key, leaf in {**tree.LEAVES, **tree.GROUPS}.items():
+        qs = ", ".join(
+            f"[Q{q}]({_link(src, by_id[q].docs_path)})" if q in by_id else f"Q{q}" for q in leaf.questions
+        )
+        where = paths.get(key, "applies on every branch")
+        rows.append(f'| <span id="tree-{key}"></span>**{leaf.label}** | {where} | {qs} |')
+    return "\n".join(rows)
+
+
 def _glossary_table() -> str:
     rows = ["| Term | Stands for |", "|---|---|"]
     for m in re.finditer(r"^\*\[(.+?)\]:\s*(.+)$", ABBREVIATIONS.read_text(encoding="utf-8"), re.M):
@@ -129,17 +179,21 @@ def _glossary_table() -> str:
 
 def _has_marker(markdown: str, name: str) -> bool:
     """A generated-content marker is an HTML comment alone on its line (so prose can mention it)."""
-    return re.search(rf"^<!-- {name} -->\s*$", markdown, re.M) is not None
+    return re.search(rf"^<!-- {name} -->[ \t]*$", markdown, re.M) is not None
 
 
 def _fill_marker(markdown: str, name: str, content: str) -> str:
-    return re.sub(rf"^<!-- {name} -->\s*$", lambda _: content, markdown, flags=re.M)
+    return re.sub(rf"^<!-- {name} -->[ \t]*$", lambda _: content, markdown, flags=re.M)
 
 
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
     if _has_marker(markdown, "glossary"):
         markdown = _fill_marker(markdown, "glossary", _glossary_table())
+    if _has_marker(markdown, "tree"):
+        markdown = _fill_marker(markdown, "tree", _tree_diagram(src))
+    if _has_marker(markdown, "tree-table"):
+        markdown = _fill_marker(markdown, "tree-table", _tree_table(src))
     if _has_marker(markdown, "questions"):
         folder = Path(src).parent.as_posix()
         letter = next((k for k, (f, _) in SECTIONS.items() if f == folder), None)
@@ -158,10 +212,13 @@ def _decorate_question(markdown: str, p: Page) -> str:
     src = p.docs_path
     letter = p.meta["section"]
     folder, title = SECTIONS[letter]
-    strip = (
-        f'<p class="grill-meta">Q{p.id} of 85 · Section {letter}: '
-        f'<a href="../">{title}</a></p>\n\n'
-    )
+    index = DOCS / folder / "index.md"
+    section = f"[{title}](index.md)" if index.exists() else title
+    branch = tree.branch_of(p.id)
+    label = {**tree.LEAVES, **tree.GROUPS}[branch].label
+    tree_page = next((q for q in _pages if q.id == 63), None)
+    on_tree = f" · On the decision tree: [{label}]({_link(src, tree_page.docs_path)}#tree-{branch})" if tree_page else ""
+    strip = f"Q{p.id} of 85 · Section {letter}: {section}{on_tree}\n{{: .grill-meta }}\n\n"
     module = _module(p)
     run = (
         f"Run it: `python -m {module}` (seeded, CPU, well under 2 s). "
@@ -169,11 +226,11 @@ def _decorate_question(markdown: str, p: Page) -> str:
         f"its functions are documented in the [API reference][{module}].\n\n"
     )
     markdown = strip + markdown
-    markdown = re.sub(r"^## Code\s*$\n", lambda m: m.group(0) + "\n" + run, markdown, count=1, flags=re.M)
+    markdown = re.sub(r"^## Code[ \t]*\n", lambda m: m.group(0) + "\n" + run, markdown, count=1, flags=re.M)
     by_id = _by_id()
     related = [by_id[r] for r in p.meta.get("related", []) if r in by_id]
     if related:
         links = "\n".join(f"- [{_label(r)}]({_link(src, r.docs_path)})" for r in related)
         block = f"### Related questions\n\n{links}\n\n"
-        markdown = re.sub(r"^## References\s*$", lambda m: block + m.group(0), markdown, count=1, flags=re.M)
+        markdown = re.sub(r"^## References[ \t]*$", lambda m: block + m.group(0), markdown, count=1, flags=re.M)
     return markdown

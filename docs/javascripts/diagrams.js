@@ -26,7 +26,7 @@
     var nodes = Array.prototype.slice.call(document.querySelectorAll("div.diagram:not([data-rendered])"));
     if (!nodes.length) return;
     load().then(function (mermaid) {
-      mermaid.initialize({ startOnLoad: false, securityLevel: "loose", theme: dark() ? "dark" : "default" });
+      mermaid.initialize({ startOnLoad: false, securityLevel: "loose", theme: dark() ? "dark" : "default", flowchart: { useMaxWidth: false } });
       nodes.forEach(function (el) {
         var source = el.getAttribute("data-source") || el.textContent;
         el.setAttribute("data-source", source);
