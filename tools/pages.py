@@ -175,7 +175,7 @@ def contract_errors(page: Page, all_ids: set[int]) -> list[str]:
         errs.append(f"{f}: `related` must be a list of ids")
     else:
         for r in related:
-            if r not in all_ids:
+            if not isinstance(r, int) or not 1 <= r <= N_QUESTIONS:
                 errs.append(f"{f}: `related` names unknown question id {r!r}")
             if r == pid:
                 errs.append(f"{f}: `related` names the page itself")
