@@ -27,6 +27,7 @@ from snippets.q08_why_ppo import clipped_surrogate
 Aggregation = Literal["sequence_mean", "token_mean", "constant"]
 
 
+# --8<-- [start:group_advantages]
 def group_advantages(rewards: torch.Tensor, scale_by_std: bool = True, eps: float = 1e-4) -> torch.Tensor:
     """Group-relative advantages (r_i − mean_g r) / (std_g r + eps).
 
@@ -46,6 +47,7 @@ def group_advantages(rewards: torch.Tensor, scale_by_std: bool = True, eps: floa
         return centred
     # Â_i = (r_i − mean(r)) / (std(r) + eps); std is the sample std over the group (as TRL computes it)
     return centred / (rewards.std(dim=1, keepdim=True) + eps)
+# --8<-- [end:group_advantages]
 
 
 def kl_estimate(logp: torch.Tensor, ref_logp: torch.Tensor, kind: Literal["k1", "k2", "k3"] = "k3") -> torch.Tensor:
@@ -76,6 +78,7 @@ def kl_estimate(logp: torch.Tensor, ref_logp: torch.Tensor, kind: Literal["k1", 
     raise ValueError(f"unknown estimator {kind!r}")
 
 
+# --8<-- [start:aggregate]
 def aggregate(per_token: torch.Tensor, mask: torch.Tensor, mode: Aggregation = "sequence_mean", max_len: int | None = None) -> torch.Tensor:
     """Reduce a per-token loss over a batch of sequences to a scalar.
 
@@ -108,8 +111,10 @@ def aggregate(per_token: torch.Tensor, mask: torch.Tensor, mode: Aggregation = "
         # Σ_{i,t} ℓ_{i,t} / (B · L_max)
         return summed.sum() / (per_token.shape[0] * (max_len or per_token.shape[1]))
     raise ValueError(f"unknown aggregation {mode!r}")
+# --8<-- [end:aggregate]
 
 
+# --8<-- [start:grpo_loss]
 def grpo_loss(
     logp: torch.Tensor,
     old_logp: torch.Tensor,
@@ -129,7 +134,8 @@ def grpo_loss(
         ref_logp: log π_ref of the same tokens, shape (B, T).
         advantages: one advantage per sequence, shape (B,), e.g. ``group_advantages(r).reshape(-1)``.
         mask: response-token mask, shape (B, T).
-        eps_low, eps_high: clip range [1 − ε_low, 1 + ε_high]; ``eps_high=None`` is symmetric.
+        eps_low: lower clip range, the ratio is kept above 1 − ε_low.
+        eps_high: upper clip range, 1 + ε_high; ``None`` means symmetric (= eps_low).
         beta: KL coefficient (DeepSeekMath used 0.04). ``0`` drops the KL term, as DAPO does.
         aggregation: how tokens are averaged (see :func:`aggregate`).
 
@@ -143,6 +149,7 @@ def grpo_loss(
     # per-token objective: surrogate − β D_KL(π_θ ‖ π_ref)
     per_token = surrogate - beta * kl_estimate(logp, ref_logp, "k3") if beta else surrogate
     return -aggregate(per_token, mask, aggregation)
+# --8<-- [end:grpo_loss]
 
 
 def main() -> None:
@@ -162,6 +169,28 @@ def main() -> None:
     assert torch.isclose(expect["k1"], kl) and torch.isclose(expect["k3"], kl)
     assert not torch.isclose(expect["k2"], kl, rtol=1e-3)
     assert (kl_estimate(pi.log(), ref.log(), "k3") >= 0).all()
+    # ... and when π_ref is close to π, k3's variance is a small fraction of k1's (Schulman 2020).
+    close = torch.softmax(pi.log() + 0.1 * torch.randn(50, dtype=torch.float64), -1)
+    var = {k: (pi * kl_estimate(pi.log(), close.log(), k) ** 2).sum() - (pi * kl_estimate(pi.log(), close.log(), k)).sum() ** 2 for k in ("k1", "k3")}
+    assert var["k3"] < 0.01 * var["k1"]
+
+    # 2b. Used as a *loss* (differentiated through log π_θ, samples held fixed, on-policy), the
+    #     estimators give different gradients: k1 → 0 in expectation, k2 → ∇KL(π_θ‖π_ref) (reverse,
+    #     the RLHF one), k3 → ∇KL(π_ref‖π_θ) (forward). Checked exactly against autograd.
+    logits = torch.randn(50, dtype=torch.float64, requires_grad=True)
+    ref_logp = ref.log()
+
+    def expected_loss_grad(kind: str) -> torch.Tensor:
+        logp_theta = torch.log_softmax(logits, -1)
+        (g,) = torch.autograd.grad((logp_theta.exp().detach() * kl_estimate(logp_theta, ref_logp, kind)).sum(), logits)
+        return g
+
+    logp_theta = torch.log_softmax(logits, -1)
+    (reverse,) = torch.autograd.grad((logp_theta.exp() * (logp_theta - ref_logp)).sum(), logits)
+    (forward,) = torch.autograd.grad((ref_logp.exp() * (ref_logp - torch.log_softmax(logits, -1))).sum(), logits)
+    assert torch.allclose(expected_loss_grad("k1"), torch.zeros(50, dtype=torch.float64), atol=1e-12)
+    assert torch.allclose(expected_loss_grad("k2"), reverse) and torch.allclose(expected_loss_grad("k3"), forward)
+    assert not torch.allclose(reverse, forward, atol=1e-3)
 
     # 3. On-policy first step (ρ = 1, β = 0): ∂loss/∂log π_θ(o_{i,t}) = −Â_i / (B·|o_i|) exactly.
     b, t = 4, 6
@@ -171,7 +200,8 @@ def main() -> None:
     grpo_loss(logp, logp.detach(), logp.detach(), a, mask, beta=0.0).backward()
     expected = -a[:, None] / (b * mask.sum(1, keepdim=True).clamp_min(1)) * mask
     assert torch.allclose(logp.grad, expected)
-    print("group advantages finite on equal groups; k1,k3 unbiased, k2 biased; on-policy GRPO gradient = -A/(B|o|)")
+    print("group advantages finite on equal groups; k1,k3 unbiased, k2 biased, k3 low-variance; as losses k2 -> reverse-KL "
+          "gradient, k3 -> forward-KL gradient; on-policy GRPO gradient = -A/(B|o|)")
 
 
 if __name__ == "__main__":

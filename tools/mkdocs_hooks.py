@@ -205,7 +205,10 @@ def on_page_markdown(markdown, page, config, files):
     markdown = _unlink_unwritten(markdown, src)
     p = next((q for q in _pages if q.docs_path == src), None)
     if p is None:
+        if src.startswith("reference/") or src in ("tags.md", "glossary.md", "contributing.md"):
+            page.meta.setdefault("search", {"boost": 0.5})  # keep question pages on top of search
         return markdown
+    page.meta.setdefault("search", {"boost": 2})
     return _decorate_question(markdown, p)
 
 
@@ -239,6 +242,7 @@ def _decorate_question(markdown: str, p: Page) -> str:
     tree_page = next((q for q in _pages if q.id == 63), None)
     on_tree = f" · On the decision tree: [{label}]({_link(src, tree_page.docs_path)}#tree-{branch})" if tree_page else ""
     strip = f"Q{p.id} of 85 · Section {letter}: {section}{on_tree}\n{{: .grill-meta }}\n\n"
+    strip += f"**In one line:** {p.meta.get('summary', '')}\n{{: .grill-summary }}\n\n"
     module = _module(p)
     run = (
         f"Run it: `python -m {module}` (seeded, CPU, well under 2 s). "
