@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 
 
+# --8<-- [start:clipped_surrogate]
 def clipped_surrogate(
     logp: torch.Tensor,
     old_logp: torch.Tensor,
@@ -39,15 +40,16 @@ def clipped_surrogate(
     """
     if logp.shape != old_logp.shape:
         raise ValueError(f"logp {tuple(logp.shape)} and old_logp {tuple(old_logp.shape)} must match")
-    try:
-        torch.broadcast_shapes(advantages.shape, logp.shape)
-    except RuntimeError as exc:
-        raise ValueError(f"advantages {tuple(advantages.shape)} do not broadcast to {tuple(logp.shape)}") from exc
+    # broadcastable: aligned from the right, each pair of sizes is equal or contains a 1
+    # (checked by hand: torch.broadcast_shapes lazily imports sympy, about 1.5 s on first use)
+    if any(a != b and 1 not in (a, b) for a, b in zip(reversed(advantages.shape), reversed(logp.shape))):
+        raise ValueError(f"advantages {tuple(advantages.shape)} do not broadcast to {tuple(logp.shape)}")
     eps_high = eps_low if eps_high is None else eps_high
     # ρ_t = exp(log π_θ − log π_θ_old); the difference is formed first so large log-probs cannot overflow
     ratio = torch.exp(logp - old_logp.detach())
     # L^CLIP_t = min(ρ_t A_t, clip(ρ_t, 1 − ε_low, 1 + ε_high) A_t)
     return torch.minimum(ratio * advantages, torch.clamp(ratio, 1 - eps_low, 1 + eps_high) * advantages)
+# --8<-- [end:clipped_surrogate]
 
 
 def main() -> None:
@@ -65,6 +67,22 @@ def main() -> None:
         # Where the gradient is exactly zero: past 1+ε for A > 0, below 1−ε for A < 0 — and nowhere else.
         frozen = ratios > 1 + eps if adv > 0 else ratios < 1 - eps
         assert (grad[frozen] == 0).all() and (grad[~frozen] != 0).all()
+    # The four cases (page table): which term the min keeps, and the gradient d L / d log ρ.
+    #   A > 0, ρ > 1+ε: clipped, L = (1+ε)A, grad 0      A > 0, ρ < 1−ε: unclipped, L = ρA, grad ρA
+    #   A < 0, ρ < 1−ε: clipped, L = (1−ε)A, grad 0      A < 0, ρ > 1+ε: unclipped, L = ρA, grad ρA
+    cases = [  # (A, ρ, expected L, expected dL/dlog ρ)
+        (1.0, 1.5, (1 + eps) * 1.0, 0.0),
+        (1.0, 0.5, 0.5, 0.5),
+        (-1.0, 0.5, (1 - eps) * -1.0, 0.0),
+        (-1.0, 1.5, -1.5, -1.5),
+    ]
+    for adv, rho, value, slope in cases:
+        logp = torch.log(torch.tensor([rho], dtype=torch.float64)).requires_grad_(True)
+        a = torch.tensor([adv], dtype=torch.float64)
+        obj = clipped_surrogate(logp, torch.zeros(1, dtype=torch.float64), a, eps)
+        obj.sum().backward()
+        assert torch.isclose(obj, torch.tensor([value], dtype=torch.float64)).all()
+        assert torch.isclose(logp.grad, torch.tensor([slope], dtype=torch.float64)).all()
     # The common mistake: for A < 0 a ratio far *above* 1+ε is NOT clipped; its gradient is ρA ≠ 0.
     logp = torch.log(torch.tensor([1.5], dtype=torch.float64)).requires_grad_(True)
     clipped_surrogate(logp, torch.zeros(1, dtype=torch.float64), torch.tensor([-1.0], dtype=torch.float64)).sum().backward()
