@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_strict_build_is_clean(built_site) -> None:
     proc, site = built_site
-    warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if re.search(r"\b(WARNING|ERROR)\b", ln)]
+    warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if re.match(r"^(WARNING|ERROR)\s+-", ln)]
     assert proc.returncode == 0 and not warnings, "mkdocs build --strict failed:\n" + "\n".join(warnings or [proc.stderr[-4000:]])
 
 
