@@ -76,10 +76,12 @@ def dpo_loss(
         loss per pair, shape (B,); take ``.mean()`` for the batch loss. Finite for any finite inputs.
     """
     _check_pairs(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp)
+    # --8<-- [start:dpo]
     # margin = β[(log π_θ(y_w) − log π_ref(y_w)) − (log π_θ(y_l) − log π_ref(y_l))]
     margin = implicit_reward(policy_chosen_logp, ref_chosen_logp, beta) - implicit_reward(policy_rejected_logp, ref_rejected_logp, beta)
     # L = −log σ(margin), computed as logsigmoid (never log of a rounded-to-zero sigmoid)
     return -F.logsigmoid(margin)
+    # --8<-- [end:dpo]
 
 
 def main() -> None:
