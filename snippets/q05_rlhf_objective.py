@@ -111,6 +111,11 @@ def main() -> None:
     seq_kl = (seq_p * (seq_p.log() - seq_q.log())).sum()
     token_kl = (p1 * (p1.log() - q1.log())).sum() + (p1 * (p2 * (p2.log() - q2.log())).sum(-1)).sum()
     assert torch.allclose(seq_kl, token_kl, atol=1e-12)
+
+    # 7. Only reward differences matter: adding a constant c to every reward (the Bradley–Terry free constant)
+    #    leaves π* unchanged and shifts the optimal value β log Z by exactly c.
+    assert torch.allclose(optimal_policy(pi_ref, reward + 4.2, beta), pi_star, atol=1e-12)
+    assert torch.allclose(beta * log_partition(pi_ref, reward + 4.2, beta), j_star + 4.2, atol=1e-12)
     print(f"J(pi*) = {j_star.item():.4f} = beta*log Z; grad J(pi*) = 0; J(pi) = beta*log Z - beta*KL(pi||pi*)")
 
 

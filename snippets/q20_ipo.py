@@ -122,7 +122,7 @@ def robust_dpo_loss(
     return (-(1 - label_smoothing) * F.logsigmoid(beta * h) + label_smoothing * F.logsigmoid(-beta * h)) / (1 - 2 * label_smoothing)
 
 
-def train_on_deterministic_pair(loss_fn: PairLoss, beta: float = 0.5, steps: int = 1000, lr: float = 0.2) -> torch.Tensor:
+def train_on_deterministic_pair(loss_fn: PairLoss, beta: float = 0.5, steps: int = 600, lr: float = 0.3) -> torch.Tensor:
     """Gradient descent on one pair that is *always* preferred (p = 1), from π_θ = π_ref.
 
     The policy is a softmax over two responses, y_w = 0 and y_l = 1, with a uniform reference. The
