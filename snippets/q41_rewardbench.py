@@ -22,7 +22,9 @@ import torch.nn.functional as F
 
 from snippets.q14_dpo_derivation import implicit_reward
 
-# Example counts and the section → subset map, as in allenai/reward-bench (rewardbench/utils.py).
+# Example counts and the section → subset map, as in allenai/reward-bench (rewardbench/utils.py), except
+# that the two XSTest counts follow the paper's Table 1 (should-refuse 154, should-respond 250); the
+# code's EXAMPLE_COUNTS lists them the other way round.
 EXAMPLE_COUNTS = {
     "alpacaeval-easy": 100, "alpacaeval-length": 95, "alpacaeval-hard": 95, "mt-bench-easy": 28, "mt-bench-med": 40,
     "mt-bench-hard": 37, "llmbar-natural": 100, "llmbar-adver-neighbor": 134, "llmbar-adver-GPTInst": 92,
