@@ -202,7 +202,6 @@ def on_page_markdown(markdown, page, config, files):
         else:
             table = _question_table(src, [p for p in _pages if p.meta.get("section") == letter])
         markdown = _fill_marker(markdown, "questions", table)
-    markdown = _unlink_unwritten(markdown, src)
     p = next((q for q in _pages if q.docs_path == src), None)
     if p is None:
         if src.startswith("reference/") or src in ("tags.md", "glossary.md", "contributing.md"):
@@ -210,25 +209,6 @@ def on_page_markdown(markdown, page, config, files):
         return markdown
     page.meta.setdefault("search", {"boost": 2})
     return _decorate_question(markdown, p)
-
-
-def _unlink_unwritten(markdown: str, src: str) -> str:
-    """Render a link to a question whose page is not written yet as plain text.
-
-    Only links to a canonical question file name (``qNN-slug.md``) whose id has *no* page are touched;
-    a mistyped link to a question that exists is left alone, so the strict build still reports it.
-    """
-    written = {p.id for p in _pages}
-
-    def repl(m: re.Match) -> str:
-        target = m.group(2).split("#")[0]
-        name = re.match(r"^q(\d{2})-[a-z0-9-]+\.md$", posixpath.basename(target))
-        if name and int(name.group(1)) not in written and 1 <= int(name.group(1)) <= 85:
-            if not (DOCS / posixpath.normpath(posixpath.join(posixpath.dirname(src), target))).exists():
-                return m.group(1)
-        return m.group(0)
-
-    return re.sub(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)", repl, markdown)
 
 
 def _decorate_question(markdown: str, p: Page) -> str:
