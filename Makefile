@@ -7,10 +7,11 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: setup serve test bench build vendor clean
 
-$(STAMP): pyproject.toml constraints.txt
+# The test extra plus the TRL oracle extra (trl 1.16.0), every version pinned by the constraints files.
+$(STAMP): pyproject.toml constraints.txt constraints-trl.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -c constraints-trl.txt -e '.[test,trl]'
 	touch $@
 
 setup: $(STAMP)

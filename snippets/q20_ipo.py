@@ -91,7 +91,7 @@ def conservative_dpo_loss(
     """Conservative DPO (cDPO, Mitchell 2023): DPO with labels flipped with probability ε, shape (B,).
 
     L = (1 − ε)·(−log σ(βh)) + ε·(−log σ(−βh)); on p = 1 data its minimiser βh* = logit(1 − ε) is finite.
-    TRL: ``loss_type="sigmoid"`` with ``label_smoothing=ε``.
+    Not available in TRL 1.16, whose ``"sigmoid"`` loss ignores ``label_smoothing``.
     """
     if not 0 <= label_smoothing < 0.5:
         raise ValueError(f"label_smoothing must be in [0, 0.5), got {label_smoothing}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import torch
 
 from snippets.q05_rlhf_objective import optimal_policy
+from snippets.q49_dapo import soft_overlong_punishment
 
 
 def repetition_penalty(seqs: list[torch.Tensor], n: int = 3, max_penalty: float = -1.0) -> torch.Tensor:
@@ -45,24 +46,10 @@ def repetition_penalty(seqs: list[torch.Tensor], n: int = 3, max_penalty: float 
     return out
 
 
-def soft_overlong_penalty(lengths: torch.Tensor, max_len: int, cache: int) -> torch.Tensor:
-    """DAPO's soft overlong punishment (eq. 13), elementwise on response lengths |y|.
-
-    R(|y|) = 0 if |y| ≤ L_max − L_cache;  ((L_max − L_cache) − |y|) / L_cache if L_max − L_cache < |y| ≤ L_max;
-    −1 if |y| > L_max.
-    """
-    if not 0 < cache <= max_len:
-        raise ValueError(f"need 0 < cache <= max_len, got cache={cache}, max_len={max_len}")
-    lengths = lengths.to(torch.float64)
-    # linear ramp from 0 at L_max − L_cache down to −1 at L_max
-    ramp = ((max_len - cache) - lengths) / cache
-    return torch.where(lengths <= max_len - cache, torch.zeros_like(lengths), torch.where(lengths <= max_len, ramp, -torch.ones_like(lengths)))
-
-
 def main() -> None:
     torch.manual_seed(0)
     # DAPO eq. 13 at the boundaries: 0 at L_max − L_cache, −0.5 half-way, −1 at and beyond L_max.
-    assert soft_overlong_penalty(torch.tensor([80, 90, 100, 101]), 100, 20).tolist() == [0.0, -0.5, -1.0, -1.0]
+    assert soft_overlong_punishment(torch.tensor([80, 90, 100, 101]), 100, 20).tolist() == [0.0, -0.5, -1.0, -1.0]
 
     # Candidates: c useful (distinct) tokens followed by p filler tokens repeating one 3-token phrase.
     contents, paddings = [10, 40, 80, 120, 160, 200, 300], [0, 50, 100, 200, 400]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from snippets.q40_reward_shaping import repetition_penalty, soft_overlong_penalty
+from snippets.q40_reward_shaping import repetition_penalty
+from snippets.q49_dapo import soft_overlong_punishment
 
 
 def test_errors() -> None:
@@ -14,7 +15,7 @@ def test_errors() -> None:
     with pytest.raises(ValueError):
         repetition_penalty([torch.zeros(2, 3, dtype=torch.int64)])
     with pytest.raises(ValueError):
-        soft_overlong_penalty(torch.tensor([10]), max_len=10, cache=0)
+        soft_overlong_punishment(torch.tensor([10]), max_len=10, cache=0)
 
 
 def test_repetition_values() -> None:
@@ -25,5 +26,5 @@ def test_repetition_values() -> None:
 
 
 def test_overlong_is_bounded() -> None:
-    out = soft_overlong_penalty(torch.tensor([0, 10**6]), max_len=100, cache=20)
+    out = soft_overlong_punishment(torch.tensor([0, 10**6]), max_len=100, cache=20)
     assert out.tolist() == [0.0, -1.0]
