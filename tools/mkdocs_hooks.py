@@ -2,9 +2,12 @@
 
 - the nav (sections A–J in order, each question labelled ``Q14 · DPO derivation``);
 - the API reference pages for ``snippets/`` (one generated page per section, rendered by mkdocstrings);
-- on each question page: where it sits, the command that runs its snippet, and its related questions;
+- on each question page: where it sits, the command that runs its snippet, its related questions, and
+  the "verified against TRL" mark where tests/test_trl_oracle.py covers its loss;
 - on each section overview: the table of its questions with their one-line answers;
-- the glossary page, from the same abbreviation list that gives every acronym its hover text.
+- the glossary page, from the same abbreviation list that gives every acronym its hover text;
+- the learner's tools and exports (tools/exports.py): the progress page's tables and data, the drill-mode
+  element on each question page, the cheat sheet, the Anki deck, the CSV, llms.txt and questions.json.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from mkdocs.structure.files import File
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from snippets import q63_decision_tree as tree  # noqa: E402
+from tools import exports  # noqa: E402
 from tools.pages import DOCS, ROOT, SECTIONS, Page, load_pages  # noqa: E402
+from tools.trl_marks import trl_mark  # noqa: E402
 
 ABBREVIATIONS = DOCS / "includes" / "abbreviations.md"
 _pages: list[Page] = []
@@ -59,7 +64,7 @@ def on_config(config):
     _pages = load_pages()
     nav: list = [
         {"Home": "index.md"},
-        {"Start here": ["notation.md", "glossary.md", "contributing.md"]},
+        {"Start here": ["notation.md", "glossary.md", "contributing.md", *exports.NAV_PAGES]},
     ]
     for letter, (folder, title) in SECTIONS.items():
         d = DOCS / folder
@@ -100,7 +105,14 @@ def on_files(files, config):
             body.append(f"Used on [{_label(p)}](../{p.docs_path}).\n")
         files.append(File.generated(config, f"reference/{folder}.md", content="\n".join(body)))
     files.append(File.generated(config, "reference/index.md", content="\n".join(index) + "\n"))
+    _add_exports(files, config)
     return files
+
+
+def _add_exports(files, config) -> None:
+    """The cheat sheet page and the downloadable exports (tools/exports.py), generated from the pages."""
+    for path, content in exports.generated_files(config, _pages).items():
+        files.append(File.generated(config, path, content=content))
 
 
 def _question_table(src: str, pages: list[Page]) -> str:
@@ -188,6 +200,7 @@ def _fill_marker(markdown: str, name: str, content: str) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
+    markdown = exports.fill_markers(markdown, src, _pages)
     if _has_marker(markdown, "glossary"):
         markdown = _fill_marker(markdown, "glossary", _glossary_table())
     if _has_marker(markdown, "tree"):
@@ -231,6 +244,9 @@ def _decorate_question(markdown: str, p: Page) -> str:
     )
     markdown = strip + markdown
     markdown = re.sub(r"^## Code[ \t]*\n", lambda m: m.group(0) + "\n" + run, markdown, count=1, flags=re.M)
+    mark = trl_mark(p.id)
+    if mark:
+        markdown = re.sub(r"^## In practice[ \t]*\n", lambda m: m.group(0) + "\n" + mark, markdown, count=1, flags=re.M)
     by_id = _by_id()
     related = [by_id[r] for r in p.meta.get("related", []) if r in by_id]
     if related:
@@ -238,3 +254,8 @@ def _decorate_question(markdown: str, p: Page) -> str:
         block = f"### Related questions\n\n{links}\n\n"
         markdown = re.sub(r"^## References[ \t]*$", lambda m: block + m.group(0), markdown, count=1, flags=re.M)
     return markdown
+
+
+def on_page_content(html, page, config, files):
+    """On each question page, the (empty, JavaScript-filled) drill-mode and self-grading element."""
+    return exports.drill_placeholder(html, page.file.src_uri, _pages)
