@@ -24,10 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 TRL_YML = DOCS / "includes" / "trl.yml"
 
-# Pages that quote a name TRL 1.16 does not have (issue 9). The page is to be fixed; its check is an expected
-# failure until then, and fails (XPASS, strict) once the page is fixed, as a reminder to delete the entry here.
-PENDING_PAGE_FIXES: dict[str, set[str]] = {}
-
 # transformers 5 deprecation notices that TRL 1.16's own code triggers (TrainingArguments, fused LM head)
 QUIET = [
     pytest.mark.filterwarnings("ignore:`gradient_checkpointing` is deprecated:FutureWarning"),
@@ -101,26 +97,11 @@ PAGES = [p for p in _pages() if names_on_page(p)]
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 def test_page_quotes_only_listed_trl_names(path: Path) -> None:
     rel = str(path.relative_to(ROOT))
-    extra = unlisted(path) - PENDING_PAGE_FIXES.get(rel, set())
+    extra = unlisted(path)
     assert not extra, (
         f"{rel} quotes TRL names that docs/includes/trl.yml does not list: {sorted(extra)}. "
         "Check them against TRL " + str(listed()["version"]) + " and add them to trl.yml, or fix the page."
     )
-
-
-@pytest.mark.parametrize(
-    "rel",
-    [pytest.param(rel, marks=pytest.mark.xfail(strict=True, reason=f"{rel} quotes {sorted(names)}, absent from TRL 1.16"))
-     for rel, names in sorted(PENDING_PAGE_FIXES.items())],
-)
-def test_pending_page_fix(rel: str) -> None:
-    assert not unlisted(ROOT / rel), f"{rel} still quotes {sorted(unlisted(ROOT / rel))}"
-
-
-def test_pending_entries_are_still_on_their_pages() -> None:
-    for rel, names in PENDING_PAGE_FIXES.items():
-        stale = names - unlisted(ROOT / rel)
-        assert not stale, f"{rel} no longer quotes {sorted(stale)}: delete it from PENDING_PAGE_FIXES"
 
 
 def test_trl_yml_shape() -> None:
@@ -226,13 +207,13 @@ def test_module_exists(module: str) -> None:
     importlib.import_module(module)
 
 
-ABSENT = sorted(listed().get("absent", {})) + sorted({n for s in PENDING_PAGE_FIXES.values() for n in s if "." not in n})
+ABSENT = sorted(listed().get("absent", {}))
 
 
 @trl_only
 @pytest.mark.parametrize("name", ABSENT)
 def test_absent_names_are_absent(name: str) -> None:
-    """Names listed as absent, and the pending ones, are defined nowhere in the installed TRL package."""
+    """Names listed as absent are defined nowhere in the installed TRL package."""
     package = Path(_trl().__file__).parent
     definition = re.compile(rf"^\s*(class|def) {name}\b|^{name}\s*=", re.M)
     defining = [p for p in package.rglob("*.py") if definition.search(p.read_text(encoding="utf-8"))]
