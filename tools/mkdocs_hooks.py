@@ -200,6 +200,9 @@ def _fill_marker(markdown: str, name: str, content: str) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
+    # Every page gets the acronyms' hover text. Appended here rather than by pymdownx.snippets'
+    # auto_append, which would also append it to each of mkdocstrings' hundreds of docstring renders.
+    markdown = markdown + "\n\n" + ABBREVIATIONS.read_text(encoding="utf-8")
     markdown = exports.fill_markers(markdown, src, _pages)
     if _has_marker(markdown, "glossary"):
         markdown = _fill_marker(markdown, "glossary", _glossary_table())
@@ -217,7 +220,9 @@ def on_page_markdown(markdown, page, config, files):
         markdown = _fill_marker(markdown, "questions", table)
     p = next((q for q in _pages if q.docs_path == src), None)
     if p is None:
-        if src.startswith("reference/") or src in ("tags.md", "glossary.md", "contributing.md"):
+        if src.startswith("reference/"):
+            page.meta.setdefault("search", {"exclude": True})  # the same code is on the question pages
+        elif src in ("tags.md", "glossary.md", "contributing.md"):
             page.meta.setdefault("search", {"boost": 0.5})  # keep question pages on top of search
         return markdown
     page.meta.setdefault("search", {"boost": 2})
@@ -257,5 +262,10 @@ def _decorate_question(markdown: str, p: Page) -> str:
 
 
 def on_page_content(html, page, config, files):
-    """On each question page, the (empty, JavaScript-filled) drill-mode and self-grading element."""
+    """On each question page, the (empty, JavaScript-filled) drill-mode and self-grading element.
+
+    Code blocks are kept out of the search index: readers search for concepts, and the snippets' source
+    would otherwise make up most of the index every visitor downloads.
+    """
+    html = re.sub(r'<div class="language-(\w+) highlight">', r'<div class="language-\1 highlight" data-search-exclude>', html)
     return exports.drill_placeholder(html, page.file.src_uri, _pages)
