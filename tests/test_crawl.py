@@ -78,52 +78,65 @@ def test_internal_links_and_anchors_resolve(built_site) -> None:
     assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:30])
 
 
+def _check_page(path: str, page, requests: list[str], errors: list[str]) -> list[str]:
+    """What is wrong with one loaded page, as readable lines."""
+    problems = []
+    page.wait_for_load_state("load")
+    try:
+        page.wait_for_function(
+            "[...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))"
+            " && [...document.querySelectorAll('div.diagram')].every(e => ['true','error'].includes(e.getAttribute('data-rendered')))",
+            timeout=20000,
+        )
+    except Exception:  # noqa: BLE001 — reported below with the details
+        problems.append(f"/{path}: math or diagrams never finished rendering")
+    report = page.evaluate(
+        """() => ({
+          rawMath: [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex')).length,
+          katexErrors: document.querySelectorAll('.katex-error').length,
+          badDiagrams: document.querySelectorAll("div.diagram:not([data-rendered='true'])").length,
+          brokenImages: [...document.querySelectorAll('article img')].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+          codeWithoutCopy: [...document.querySelectorAll('article div.highlight pre')].filter(p => !p.closest('.doc-signature, .linenos')).filter(p => !p.querySelector("button[data-md-type='copy'], .md-clipboard")).length,
+          sideways: document.documentElement.scrollWidth - window.innerWidth,
+        })"""
+    )
+    external = [u for u in requests if urlparse(u).scheme in ("http", "https") and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+    for key, bad in (
+        ("raw TeX", report["rawMath"]),
+        ("KaTeX errors", report["katexErrors"]),
+        ("undrawn diagrams", report["badDiagrams"]),
+        ("broken images", report["brokenImages"]),
+        ("code blocks without a copy button", report["codeWithoutCopy"]),
+        ("sideways scroll (px)", report["sideways"] if report["sideways"] > 1 else 0),
+        ("external requests", external),
+        ("console errors", errors),
+    ):
+        if bad:
+            problems.append(f"/{path}: {key}: {bad}")
+    return problems
+
+
 def test_every_page_in_a_phone_browser(browser, built_site, site_url) -> None:
     _, site = built_site
     pages = site_pages(site)
     assert len(pages) > 10, pages
     context = browser.new_context(viewport={"width": 390, "height": 844})
     problems: list[str] = []
-    for path in pages:
-        page = context.new_page()
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(site_url + path, wait_until="load")
-        try:
-            page.wait_for_function(
-                "[...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))"
-                " && [...document.querySelectorAll('div.diagram')].every(e => ['true','error'].includes(e.getAttribute('data-rendered')))",
-                timeout=20000,
-            )
-        except Exception:  # noqa: BLE001 — reported below with the details
-            problems.append(f"/{path}: math or diagrams never finished rendering")
-        report = page.evaluate(
-            """() => ({
-              rawMath: [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex')).length,
-              katexErrors: document.querySelectorAll('.katex-error').length,
-              badDiagrams: document.querySelectorAll("div.diagram:not([data-rendered='true'])").length,
-              brokenImages: [...document.querySelectorAll('article img')].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
-              codeWithoutCopy: [...document.querySelectorAll('article div.highlight pre')].filter(p => !p.closest('.doc-signature, .linenos')).filter(p => !p.querySelector("button[data-md-type='copy'], .md-clipboard")).length,
-              sideways: document.documentElement.scrollWidth - window.innerWidth,
-            })"""
-        )
-        external = [u for u in requests if urlparse(u).scheme in ("http", "https") and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
-        for key, bad in (
-            ("raw TeX", report["rawMath"]),
-            ("KaTeX errors", report["katexErrors"]),
-            ("undrawn diagrams", report["badDiagrams"]),
-            ("broken images", report["brokenImages"]),
-            ("code blocks without a copy button", report["codeWithoutCopy"]),
-            ("sideways scroll (px)", report["sideways"] if report["sideways"] > 1 else 0),
-            ("external requests", external),
-            ("console errors", errors),
-        ):
-            if bad:
-                problems.append(f"/{path}: {key}: {bad}")
-        page.close()
+    # Pages load three at a time (navigation runs in the browser while Python checks another page).
+    for start in range(0, len(pages), 3):
+        opened = []
+        for path in pages[start : start + 3]:
+            page = context.new_page()
+            requests: list[str] = []
+            errors: list[str] = []
+            page.on("request", lambda r, requests=requests: requests.append(r.url))
+            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.goto(site_url + path, wait_until="commit")
+            opened.append((path, page, requests, errors))
+        for path, page, requests, errors in opened:
+            problems += _check_page(path, page, requests, errors)
+            page.close()
     context.close()
     print(f"crawled {len(pages)} pages at 390 px")
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])

@@ -73,12 +73,12 @@ QUERIES: dict[str, tuple[int, ...]] = {
 def _stable_top3(page) -> list[str]:
     """The first three result links, read once the search worker has stopped changing them."""
     last, same = None, 0
-    for _ in range(60):
-        page.wait_for_timeout(100)
+    for _ in range(100):
+        page.wait_for_timeout(60)
         now = page.eval_on_selector_all(".md-search-result__item", "els => els.slice(0, 3).map(e => e.querySelector('a').href)")
         same = same + 1 if now == last else 0
         last = now
-        if same >= 4:
+        if same >= 3:
             break
     return last or []
 
