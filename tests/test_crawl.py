@@ -170,8 +170,7 @@ def test_dark_mode_renders(browser, built_site, site_url) -> None:
 def test_accessibility_axe(browser, built_site, site_url) -> None:
     _, site = built_site
     failures = []
-    # Notebook pages are left out: their cells are mkdocs-jupyter's markup (nbconvert's own styles).
-    for kind, path in ((k, v) for k, v in _page_types(site).items() if k != "notebook"):
+    for kind, path in _page_types(site).items():
         visit = open_page(browser, site_url + path)
         visit.page.add_script_tag(path=str(AXE))
         result = visit.page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
